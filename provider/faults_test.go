@@ -1,0 +1,113 @@
+package provider
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vaultawsauth/pulumi-vaultawsauth/internal/vaulttest"
+)
+
+// Faults a real server shows on demand (down, sealed, refusing) are made real; 5xx, resets,
+// hangs and errors echoing request data come from a proxy in front of the real server. After each
+// fault, a healthy run converges: nothing half-written survives.
+
+func TestVaultNotListening(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	down := "http://" + l.Addr().String()
+	require.NoError(t, l.Close())
+
+	h := newHarness(t, map[string]any{"address": down, "maxRetries": 0})
+	backend := vault.EnableAWSAuth(t)
+	inputs := map[string]any{"backend": backend, "roleArn": "arn:aws:iam::1:role/r"}
+	_, err = h.server.Create(h.createRequest(inputs, true))
+	require.NoError(t, err, "a preview that needs nothing from Vault works while it is down")
+	_, err = h.server.Create(h.createRequest(inputs, false))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cannot reach Vault for PUT auth/"+backend+"/config/client")
+
+	newHarness(t, nil).create(inputs)
+	assert.Equal(t, "arn:aws:iam::1:role/r", inVault(t, backend)["role_arn"], "a later run converges")
+}
+
+func TestSealedVaultSaysSo(t *testing.T) {
+	sealed, err := vaulttest.Start()
+	require.NoError(t, err)
+	t.Cleanup(sealed.Stop)
+	backend := sealed.EnableAWSAuth(t)
+	require.NoError(t, sealed.Client.Sys().Seal())
+
+	h := newHarnessWith(t, map[string]any{"address": sealed.Addr, "token": sealed.Token, "maxRetries": 0})
+	_, err = h.server.Create(h.createRequest(map[string]any{"backend": backend}, false))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Vault is sealed")
+	assert.NotContains(t, err.Error(), sealed.Token)
+}
+
+func TestServerErrorsAreRetried(t *testing.T) {
+	proxy := vaulttest.NewProxy(t, vault.Addr)
+	var failures atomic.Int32
+	proxy.SetFault(func(r *http.Request) vaulttest.Fault {
+		switch failures.Add(1) {
+		case 1:
+			return vaulttest.Fault{Status: http.StatusBadGateway, Body: `{"errors":["upstream went away"]}`}
+		case 2:
+			return vaulttest.Fault{Reset: true}
+		}
+		return vaulttest.Fault{}
+	})
+	h := newHarness(t, map[string]any{"address": proxy.Addr, "maxRetries": 2})
+	backend := vault.EnableAWSAuth(t)
+	h.create(map[string]any{"backend": backend, "roleArn": "arn:aws:iam::1:role/retried"})
+	assert.Equal(t, "arn:aws:iam::1:role/retried", inVault(t, backend)["role_arn"])
+	assert.Equal(t, 4, len(proxy.Requests()), "two failed attempts, then the write and the read")
+}
+
+func TestPersistentServerErrorIsReportedAfterRetries(t *testing.T) {
+	proxy := vaulttest.NewProxy(t, vault.Addr)
+	proxy.SetFault(func(*http.Request) vaulttest.Fault {
+		return vaulttest.Fault{Status: http.StatusInternalServerError, Body: `{"errors":["storage unavailable"]}`}
+	})
+	h := newHarness(t, map[string]any{"address": proxy.Addr, "maxRetries": 1})
+	backend := vault.EnableAWSAuth(t)
+	_, err := h.server.Create(h.createRequest(map[string]any{"backend": backend}, false))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "storage unavailable")
+	assert.Equal(t, 2, len(proxy.Requests()), "one try and one retry")
+	assert.Nil(t, inVault(t, backend))
+}
+
+func TestHangingRequestIsBoundedByTimeout(t *testing.T) {
+	t.Setenv("VAULT_CLIENT_TIMEOUT", "1s")
+	proxy := vaulttest.NewProxy(t, vault.Addr)
+	proxy.SetFault(func(*http.Request) vaulttest.Fault { return vaulttest.Fault{Hang: true} })
+	h := newHarness(t, map[string]any{"address": proxy.Addr, "maxRetries": 0})
+	_, err := h.server.Create(h.createRequest(map[string]any{"backend": vault.EnableAWSAuth(t)}, false))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cannot reach Vault")
+}
+
+func TestVaultErrorEchoingSecretsIsScrubbed(t *testing.T) {
+	proxy := vaulttest.NewProxy(t, vault.Addr)
+	proxy.SetFault(func(r *http.Request) vaulttest.Fault {
+		if r.Method != http.MethodPut {
+			return vaulttest.Fault{}
+		}
+		return vaulttest.Fault{Status: http.StatusBadRequest, Body: fmt.Sprintf(
+			`{"errors":["invalid request: access_key=AKIAECHOED secret_key=echoed-secret token=%s"]}`, vault.Token)}
+	})
+	h := newHarness(t, map[string]any{"address": proxy.Addr})
+	_, err := h.server.Create(h.createRequest(map[string]any{"backend": vault.EnableAWSAuth(t), "accessKey": "AKIAECHOED", "secretKey": "echoed-secret"}, false))
+	require.Error(t, err)
+	for _, secret := range []string{"AKIAECHOED", "echoed-secret", vault.Token} {
+		assert.NotContains(t, err.Error(), secret)
+	}
+	assert.Equal(t, 3, strings.Count(err.Error(), "[secret]"), err.Error())
+}

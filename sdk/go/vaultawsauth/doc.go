@@ -1,0 +1,2 @@
+// Manage HashiCorp Vault's AWS auth method client configuration.
+package vaultawsauth
