@@ -8,14 +8,14 @@ PULUMI_VER  := v3.277.0
 GO_SOURCES  := $(shell find provider cmd -name '*.go' -o -name '*.md') go.mod go.sum
 export PATH := $(BIN):$(TOOLS):$(PATH)
 
-.PHONY: all build tools schema sdk test test-provider vet clean clean-tools
+.PHONY: all build tools schema sdk test vet bench demo clean clean-tools
 
 all: build schema sdk
 
 build: $(PLUGIN)
 
 $(PLUGIN): $(GO_SOURCES)
-	go build -o $@ ./cmd/pulumi-resource-vaultawsauth
+	go build -ldflags "-s -w" -o $@ ./cmd/pulumi-resource-vaultawsauth
 
 tools: $(TOOLS)/vault $(TOOLS)/pulumi $(TOOLS)/pulumi-language-yaml
 
@@ -42,6 +42,10 @@ vet:
 
 test: tools build vet
 	go test -race -count=1 -timeout 60m ./...
+
+# Calls per operation, provider overhead, plugin start, RSS and scale; records bench/RESULTS.md.
+bench: tools
+	go test -tags bench -count=1 -timeout 60m -v -run TestBench ./bench/
 
 clean:
 	rm -rf $(BIN)

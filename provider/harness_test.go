@@ -24,14 +24,14 @@ const clientToken tokens.Type = "vaultawsauth:index:AuthBackendClient"
 
 // harness drives the provider in-process, the way the engine does, against the dev server.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	server integration.Server
 	urn    presource.URN
 }
 
 // newHarness configures a provider with the dev server's address and root token, with extra
 // config merged over them.
-func newHarness(t *testing.T, config map[string]any) *harness {
+func newHarness(t testing.TB, config map[string]any) *harness {
 	t.Helper()
 	args := map[string]any{"address": vault.Addr, "token": vault.Token}
 	for k, v := range config {
@@ -41,7 +41,7 @@ func newHarness(t *testing.T, config map[string]any) *harness {
 }
 
 // newHarnessWith configures a provider with exactly config.
-func newHarnessWith(t *testing.T, config map[string]any) *harness {
+func newHarnessWith(t testing.TB, config map[string]any) *harness {
 	t.Helper()
 	server := newServer(t)
 	require.NoError(t, server.Configure(p.ConfigureRequest{Args: props(config)}))
@@ -49,7 +49,7 @@ func newHarnessWith(t *testing.T, config map[string]any) *harness {
 }
 
 // newServer is an unconfigured provider served in-process.
-func newServer(t *testing.T) integration.Server {
+func newServer(t testing.TB) integration.Server {
 	t.Helper()
 	prov, err := New()
 	require.NoError(t, err)

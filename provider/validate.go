@@ -58,8 +58,15 @@ var clientRules = []rule{
 	atLeast("rotationPeriod", 0, "durations are whole seconds"),
 	atLeast("rotationWindow", 0, "durations are whole seconds"),
 	noSurroundingSpace,
+	notTooLong,
 	headerNames,
 }
+
+// Far above any real ARN, URL or region; a longer value is a mistake such as a pasted file.
+const (
+	maxValueLength = 2048
+	maxPathLength  = 512
+)
 
 func validateClient(args *ClientArgs, raw property.Map) []p.CheckFailure {
 	in := checkInput{args: args, raw: raw}
@@ -117,20 +124,38 @@ func atLeast(property string, minimum int, hint string) rule {
 	}
 }
 
-// noSurroundingSpace catches values that Vault would store with stray blanks, which then never
-// match what AWS sends. Secret values are judged but never quoted.
-func noSurroundingSpace(in checkInput) []p.CheckFailure {
-	var failures []p.CheckFailure
-	for _, f := range clientFields {
-		if f.kind != kindString || !in.known(f.property) {
-			continue
+// eachString applies problem to every known string property; a non-empty answer is a failure.
+// Values are judged but never quoted, since some are secret.
+func eachString(problem func(value string) string) rule {
+	return func(in checkInput) []p.CheckFailure {
+		var failures []p.CheckFailure
+		for _, f := range clientFields {
+			if f.kind != kindString || !in.known(f.property) {
+				continue
+			}
+			if why := problem(f.effective(in.args).(string)); why != "" {
+				failures = append(failures, failure(f.property, "%s %s", f.property, why)...)
+			}
 		}
-		if value := f.effective(in.args).(string); strings.TrimSpace(value) != value {
-			failures = append(failures, failure(f.property, "%s must not be blank or start or end with whitespace; remove the spaces or the property", f.property)...)
-		}
+		return failures
 	}
-	return failures
 }
+
+// noSurroundingSpace catches values that Vault would store with stray blanks, which then never
+// match what AWS sends.
+var noSurroundingSpace = eachString(func(value string) string {
+	if strings.TrimSpace(value) != value {
+		return "must not be blank or start or end with whitespace; remove the spaces or the property"
+	}
+	return ""
+})
+
+var notTooLong = eachString(func(value string) string {
+	if len(value) > maxValueLength {
+		return fmt.Sprintf("is %d bytes long; at most %d are allowed", len(value), maxValueLength)
+	}
+	return ""
+})
 
 func headerNames(in checkInput) []p.CheckFailure {
 	if !in.known("allowedStsHeaderValues") {
@@ -176,10 +201,18 @@ func pathProblem(path string) string {
 			return "must not contain `.` or `..` segments"
 		}
 	}
+	if len(path) > maxPathLength {
+		return fmt.Sprintf("is %d bytes long; at most %d are allowed", len(path), maxPathLength)
+	}
 	for _, r := range path {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("?#%*+", r) {
-			return fmt.Sprintf("must not contain %q; use letters, digits, `-`, `_`, `.` and `/`", r)
+		if !pathRune(r) {
+			return fmt.Sprintf("must not contain %q; use ASCII letters, digits, `-`, `_`, `.` and `/`", r)
 		}
 	}
 	return ""
+}
+
+// Vault accepts more in mount paths, but other characters break policies, CLI quoting and IDs.
+func pathRune(r rune) bool {
+	return r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) || strings.ContainsRune("-_./", r)
 }

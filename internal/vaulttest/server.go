@@ -47,6 +47,7 @@ type Server struct {
 	Addr   string      // base URL, http://127.0.0.1:<port>
 	Token  string      // root token
 	Client *api.Client // root client; shared, so do not change its token, namespace or headers
+	CACert string      // for a StartTLS server: the PEM file of the CA that signed its certificate
 
 	cmd      *exec.Cmd
 	dir      string        // temp dir holding HOME and the log; removed by Stop
@@ -55,9 +56,7 @@ type Server struct {
 }
 
 // Binary finds the vault server binary: $VAULT_BIN if set, otherwise
-// <repo root>/.tools/vault, where the repo root is the nearest directory at
-// or above the working directory that holds tools/vault/go.mod. (Tests run
-// with the package directory as working directory, so walking up is needed.)
+// <repo root>/.tools/vault (see RepoRoot).
 func Binary() (string, error) {
 	if p := os.Getenv("VAULT_BIN"); p != "" {
 		if _, err := os.Stat(p); err != nil {
@@ -65,13 +64,32 @@ func Binary() (string, error) {
 		}
 		return p, nil
 	}
+	return Tool("vault")
+}
+
+// Tool returns the path of a tool `make tools` builds into <repo root>/.tools.
+func Tool(name string) (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(root, ".tools", name)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("%s not found at %s: run `make tools` to build it", name, p)
+	}
+	return p, nil
+}
+
+// RepoRoot is the nearest directory at or above the working directory that holds
+// tools/vault/go.mod. (Tests run with the package directory as working directory.)
+func RepoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "tools", "vault", "go.mod")); err == nil {
-			break
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -79,11 +97,6 @@ func Binary() (string, error) {
 		}
 		dir = parent
 	}
-	p := filepath.Join(dir, ".tools", "vault")
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("vault binary not found at %s: run `make tools` to build it (or set VAULT_BIN)", p)
-	}
-	return p, nil
 }
 
 // errPortTaken marks a start that failed only because the port we picked was
@@ -92,20 +105,26 @@ var errPortTaken = errors.New("port already in use")
 
 // Start runs `vault server -dev` on a free 127.0.0.1 port with a random root
 // token and waits until it is unsealed and active. Call Stop when done.
-func Start() (*Server, error) {
+func Start() (*Server, error) { return startRetrying(false) }
+
+// StartTLS is Start with `-dev-tls`: the server listens on https with a certificate for
+// 127.0.0.1 signed by a fresh CA, whose PEM file is CACert.
+func StartTLS() (*Server, error) { return startRetrying(true) }
+
+func startRetrying(tls bool) (*Server, error) {
 	bin, err := Binary()
 	if err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
-		s, err := start(bin)
+		s, err := start(bin, tls)
 		if err == nil || !errors.Is(err, errPortTaken) || attempt == 3 {
 			return s, err
 		}
 	}
 }
 
-func start(bin string) (*Server, error) {
+func start(bin string, tls bool) (*Server, error) {
 	port, err := freePortPair()
 	if err != nil {
 		return nil, err
@@ -115,31 +134,29 @@ func start(bin string) (*Server, error) {
 		return nil, err
 	}
 	logPath := filepath.Join(dir, "vault.log")
-	logFile, err := os.Create(logPath)
+
+	listen := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	token := randomHex(16)
+	args := []string{"server", "-dev",
+		"-dev-listen-address=" + listen,
+		"-dev-root-token-id=" + token,
+		"-dev-no-store-token"} // never touch the developer's ~/.vault-token
+	scheme, caCert := "http", ""
+	if tls {
+		args = append(args, "-dev-tls", "-dev-tls-cert-dir="+dir)
+		scheme, caCert = "https", filepath.Join(dir, "vault-ca.pem")
+	}
+	cmd, exited, err := spawn(bin, dir, logPath, args...)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	defer logFile.Close() // the child has its own copy of the descriptor
+	s := &Server{Addr: scheme + "://" + listen, Token: token, CACert: caCert, cmd: cmd, dir: dir, exited: exited}
 
-	listen := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	token := randomHex(16)
-	cmd := exec.Command(bin, "server", "-dev",
-		"-dev-listen-address="+listen,
-		"-dev-root-token-id="+token,
-		"-dev-no-store-token") // never touch the developer's ~/.vault-token
-	cmd.Dir = dir
-	cmd.Env = serverEnv(dir)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	if err = waitForFile(caCert, s.exited); err == nil {
+		s.Client, err = newClient(s.Addr, token, caCert)
 	}
-	s := &Server{Addr: "http://" + listen, Token: token, cmd: cmd, dir: dir, exited: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(s.exited) }()
-
-	if s.Client, err = NewClient(s.Addr, token); err == nil {
+	if err == nil {
 		err = s.waitActive()
 	}
 	if err != nil {
@@ -151,6 +168,60 @@ func start(bin string) (*Server, error) {
 		return nil, fmt.Errorf("vault dev server on %s: %w\n--- vault log (last lines) ---\n%s", listen, err, tail(string(logText), 30))
 	}
 	return s, nil
+}
+
+// spawn starts bin with args in its own process group (sysProcAttr), with
+// dir as working directory and HOME and output to a new file at logPath.
+// exited is closed once the process has exited.
+func spawn(bin, dir, logPath string, args ...string) (cmd *exec.Cmd, exited chan struct{}, err error) {
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer logFile.Close() // the child has its own copy of the descriptor
+	cmd = exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = serverEnv(dir)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return nil, nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	exited = make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	return cmd, exited, nil
+}
+
+// stopGroup sends SIGTERM to cmd's process group, then SIGKILL if it has not
+// exited after grace, and waits until it has.
+func stopGroup(cmd *exec.Cmd, exited <-chan struct{}, grace time.Duration) {
+	pgid := -cmd.Process.Pid
+	_ = syscall.Kill(pgid, syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(grace):
+		_ = syscall.Kill(pgid, syscall.SIGKILL)
+		<-exited
+	}
+}
+
+// waitForFile waits until the server has written path ("" needs no wait).
+func waitForFile(path string, exited <-chan struct{}) error {
+	deadline := time.Now().Add(startTimeout)
+	for path != "" {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+		select {
+		case <-exited:
+			return errors.New("vault exited before writing its TLS files")
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not written after %v", path, startTimeout)
+		}
+	}
+	return nil
 }
 
 func (s *Server) waitActive() error {
@@ -177,14 +248,7 @@ func (s *Server) waitActive() error {
 // dir. It is safe to call more than once.
 func (s *Server) Stop() {
 	s.stopOnce.Do(func() {
-		pgid := -s.cmd.Process.Pid
-		_ = syscall.Kill(pgid, syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(pgid, syscall.SIGKILL)
-			<-s.exited
-		}
+		stopGroup(s.cmd, s.exited, 10*time.Second)
 		os.RemoveAll(s.dir)
 	})
 }
@@ -208,8 +272,10 @@ func RunMain(m *testing.M, srv **Server) {
 // api.NewClient, it ignores the developer's VAULT_NAMESPACE, VAULT_HEADERS and
 // VAULT_TOKEN, and it never retries, so tests see each failure and request
 // counts through a Proxy are exact.
-func NewClient(addr, token string) (*api.Client, error) {
-	c, err := api.NewClient(&api.Config{
+func NewClient(addr, token string) (*api.Client, error) { return newClient(addr, token, "") }
+
+func newClient(addr, token, caCert string) (*api.Client, error) {
+	cfg := &api.Config{
 		Address: addr,
 		HttpClient: &http.Client{
 			Transport: http.DefaultTransport.(*http.Transport).Clone(),
@@ -218,7 +284,13 @@ func NewClient(addr, token string) (*api.Client, error) {
 		},
 		Timeout:    30 * time.Second,
 		MaxRetries: 0,
-	})
+	}
+	if caCert != "" {
+		if err := cfg.ConfigureTLS(&api.TLSConfig{CACert: caCert}); err != nil {
+			return nil, err
+		}
+	}
+	c, err := api.NewClient(cfg)
 	if err != nil {
 		return nil, err
 	}
