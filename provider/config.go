@@ -149,6 +149,16 @@ func newVaultClient(conn connection) (*vaultClient, error) {
 	cfg := api.DefaultConfig()
 	cfg.Address = conn.Address
 	cfg.MaxRetries = conn.MaxRetries
+	// A standby answers 307 (to the active node) only when it cannot forward a request, as
+	// during a failover. Following it would aim every retry at a node that may be dead; retrying
+	// the configured address reaches whichever node is active by then.
+	cfg.DisableRedirects = true
+	cfg.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		if err == nil && resp.StatusCode == http.StatusTemporaryRedirect {
+			return true, nil
+		}
+		return api.DefaultRetryPolicy(ctx, resp, err)
+	}
 	if err := cfg.ConfigureTLS(&conn.TLSConfig); err != nil {
 		return nil, fmt.Errorf("TLS settings: %w", err)
 	}

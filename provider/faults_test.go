@@ -111,3 +111,23 @@ func TestVaultErrorEchoingSecretsIsScrubbed(t *testing.T) {
 	}
 	assert.Equal(t, 3, strings.Count(err.Error(), "[secret]"), err.Error())
 }
+
+func TestStandbyThatCannotReachTheActiveNodeIsRetriedThenReported(t *testing.T) {
+	proxy := vaulttest.NewProxy(t, vault.Addr)
+	var redirects atomic.Int32
+	proxy.SetFault(func(r *http.Request) vaulttest.Fault {
+		if redirects.Add(1) > 3 {
+			return vaulttest.Fault{}
+		}
+		// What a standby answers while its active node is gone: a redirect to that dead node.
+		return vaulttest.Fault{Status: http.StatusTemporaryRedirect, Location: "http://127.0.0.1:1" + r.URL.Path}
+	})
+	h := newHarness(t, map[string]any{"address": proxy.Addr, "maxRetries": 1})
+	backend := vault.EnableAWSAuth(t)
+	_, err := h.server.Create(h.createRequest(map[string]any{"backend": backend}, false))
+	require.Error(t, err, "two redirects use up the retries")
+	assert.Contains(t, err.Error(), "standby that cannot reach the active node")
+
+	h.create(map[string]any{"backend": backend, "roleArn": "arn:aws:iam::1:role/after-failover"})
+	assert.Equal(t, "arn:aws:iam::1:role/after-failover", inVault(t, backend)["role_arn"], "redirects are retried at the configured address, not followed")
+}

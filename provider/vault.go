@@ -101,6 +101,10 @@ func (c *vaultClient) do(ctx context.Context, method, namespace, path string, bo
 	}
 	//nolint:staticcheck // RawRequestWithContext is the one call that returns the status of a 404.
 	resp, err := c.api.RawRequestWithContext(ctx, req)
+	if err == nil && resp.StatusCode >= 300 {
+		err = fmt.Errorf("Vault at %s answered %s, to %q, after every retry: it is a standby that cannot reach "+
+			"the active node (a failover?); run again once the cluster has a leader", c.api.Address(), resp.Status, resp.Header.Get("Location"))
+	}
 	if err == nil || resp != nil && resp.StatusCode == http.StatusNotFound {
 		return resp, nil
 	}

@@ -44,10 +44,11 @@ type Request struct {
 // Fault forwards normally. If several fields are set, Reset wins over Hang,
 // and Hang over Status.
 type Fault struct {
-	Status int    // respond with this status code and Body (as application/json)
-	Body   string //
-	Reset  bool   // drop the TCP connection with a RST and send no response
-	Hang   bool   // send nothing until the client gives up or the proxy closes, then drop the connection
+	Status   int    // respond with this status code and Body (as application/json)
+	Body     string //
+	Location string // with Status: the Location header, as of a redirect
+	Reset    bool   // drop the TCP connection with a RST and send no response
+	Hang     bool   // send nothing until the client gives up or the proxy closes, then drop the connection
 }
 
 // NewProxy starts a proxy in front of target (e.g. Server.Addr) and closes it
@@ -150,6 +151,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		dropConnection(w) // returning normally would send an empty 200
 	case f.Status != 0:
 		w.Header().Set("Content-Type", "application/json")
+		if f.Location != "" {
+			w.Header().Set("Location", f.Location)
+		}
 		w.WriteHeader(f.Status)
 		_, _ = io.WriteString(w, f.Body)
 	default:
