@@ -43,6 +43,10 @@ vet:
 test: tools build vet
 	go test -race -count=1 -timeout 60m ./...
 
+# A dev Vault, examples/yaml through the real CLI: up, a change shown by preview --diff, destroy.
+demo: tools build
+	scripts/demo.sh
+
 # Calls per operation, provider overhead, plugin start, RSS and scale; records bench/RESULTS.md.
 bench: tools
 	go test -tags bench -count=1 -timeout 60m -v -run TestBench ./bench/

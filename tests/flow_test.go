@@ -1,0 +1,191 @@
+package tests
+
+import (
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vaultawsauth/pulumi-vaultawsauth/examples/go/awsauth"
+)
+
+func TestGoExample(t *testing.T) {
+	t.Parallel()
+	env := newStackEnv(t)
+	testExample(t, env, &goDriver{env: env, project: "vaultawsauth-example-go", program: awsauth.Program})
+}
+
+func TestTypeScriptExample(t *testing.T) {
+	t.Parallel()
+	cache := nodeCache(t)
+	env := newStackEnv(t)
+	testExample(t, env, &scriptDriver{
+		env:         env,
+		interpreter: "node",
+		script:      filepath.Join(repoRoot, "tests", "drivers", "node", "driver.js"),
+		program:     filepath.Join(cache, "example", "bin", "program.js"),
+		project:     "vaultawsauth-example-typescript",
+		extraEnv:    []string{"NODE_PATH=" + filepath.Join(cache, "node_modules")},
+	})
+}
+
+func TestPythonExample(t *testing.T) {
+	t.Parallel()
+	venv := filepath.Join(pythonCache(t), "venv")
+	env := newStackEnv(t)
+	testExample(t, env, &scriptDriver{
+		env:         env,
+		interpreter: filepath.Join(venv, "bin", "python"),
+		script:      filepath.Join(repoRoot, "tests", "drivers", "python", "driver.py"),
+		program:     filepath.Join(repoRoot, "examples", "python"),
+		project:     "vaultawsauth-example-python",
+	})
+}
+
+func TestYAMLExample(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := copyDir(filepath.Join(repoRoot, "examples", "yaml"), dir); err != nil {
+		t.Fatal(err)
+	}
+	env := newStackEnv(t)
+	testExample(t, env, &cliDriver{env: env, dir: dir, stack: "e2e"})
+}
+
+// testExample takes an example through its life: create, no-op, in-place update, drift found by
+// refresh, destroy. After each step no secret may show in the state or the CLI's output.
+func testExample(t *testing.T, env *stackEnv, d driver) {
+	mount := "example-" + randomHex(4)
+	configPath := "auth/" + mount + "/config/client"
+	accessKey := "AKIA" + strings.ToUpper(randomHex(8))
+	secretKey := randomHex(20)
+	cfg := stackConfig{
+		"vaultawsauth:address": {Value: vault.Addr},
+		"vaultawsauth:token":   {Value: vault.Token, Secret: true},
+		"path":                 {Value: mount},
+		"accessKey":            {Value: accessKey, Secret: true},
+		"secretKey":            {Value: secretKey, Secret: true},
+	}
+	t.Cleanup(func() { _ = vault.Client.Sys().DisableAuth(mount) }) // only if the test failed half-way
+	noLeaks := func() {
+		t.Helper()
+		env.assertNoLeaks(t, map[string]string{"accessKey": accessKey, "secretKey": secretKey, "Vault token": vault.Token})
+	}
+
+	t.Log("up creates the mount and its client config")
+	res := d.run(t, "up", cfg)
+	assertChanges(t, "up", res, map[string]int{"create": 3})
+	if got, want := res.Outputs["clientId"], configPath; got != want {
+		t.Errorf("output clientId = %v, want %q", got, want)
+	}
+	assertVault(t, configPath, map[string]any{"access_key": accessKey, "iam_server_id_header_value": "vault.example.com"})
+	client := resourceOfType(t, env.state(t), clientType)
+	for _, key := range []string{"accessKey", "secretKey"} {
+		if !isSecret(client.Inputs[key]) || !isSecret(client.Outputs[key]) {
+			t.Errorf("%s is not secret in the state", key)
+		}
+	}
+	noLeaks()
+
+	t.Log("preview of the same program shows no changes")
+	res = d.run(t, "preview", cfg)
+	assertChanges(t, "preview", res, map[string]int{"same": 3})
+	noLeaks()
+
+	t.Log("a changed setting is an in-place update of that property only")
+	cfg["iamServerIdHeaderValue"] = configValue{Value: "login.example.org"}
+	res = d.run(t, "preview", cfg)
+	assertChanges(t, "preview", res, map[string]int{"same": 2, "update": 1})
+	if got := diffedProperties(res.Stdout); !slices.Equal(got, []string{"iamServerIdHeaderValue"}) {
+		t.Errorf("preview --diff shows changes to %v, want only [iamServerIdHeaderValue]; output:\n%s", got, res.Stdout)
+	}
+	res = d.run(t, "up", cfg)
+	assertChanges(t, "up", res, map[string]int{"same": 2, "update": 1})
+	assertVault(t, configPath, map[string]any{"access_key": accessKey, "iam_server_id_header_value": "login.example.org"})
+	noLeaks()
+
+	t.Log("refresh finds a change made behind Pulumi's back")
+	if _, err := vault.Client.Logical().Write(configPath, map[string]any{
+		"sts_endpoint": "https://sts.eu-west-1.amazonaws.com", "sts_region": "eu-west-1",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res = d.run(t, "refresh", cfg)
+	assertChanges(t, "refresh", res, map[string]int{"same": 2, "update": 1})
+	if !strings.Contains(res.Stdout, "stsRegion") {
+		t.Errorf("refresh output does not name stsRegion:\n%s", res.Stdout)
+	}
+	client = resourceOfType(t, env.state(t), clientType)
+	if got := client.Outputs["stsRegion"]; got != "eu-west-1" {
+		t.Errorf("state after refresh: stsRegion = %v, want eu-west-1", got)
+	}
+	noLeaks()
+
+	t.Log("destroy removes the client config and the mount")
+	res = d.run(t, "destroy", cfg)
+	assertChanges(t, "destroy", res, map[string]int{"delete": 3})
+	mounts, err := vault.Client.Sys().ListAuth()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := mounts[mount+"/"]; ok {
+		t.Errorf("auth/%s is still mounted after destroy", mount)
+	}
+	noLeaks()
+}
+
+// assertChanges compares an operation's change summary with want.
+func assertChanges(t *testing.T, op string, res opResult, want map[string]int) {
+	t.Helper()
+	got := map[string]int{}
+	for k, n := range res.Changes {
+		if n != 0 {
+			got[k] = n
+		}
+	}
+	if !mapsEqual(got, want) {
+		t.Fatalf("%s: changes %v, want %v; output:\n%s", op, got, want, res.Stdout)
+	}
+}
+
+func mapsEqual(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// assertVault checks keys of what Vault holds at path.
+func assertVault(t *testing.T, path string, want map[string]any) {
+	t.Helper()
+	secret, err := vault.Client.Logical().Read(path)
+	if err != nil || secret == nil {
+		t.Fatalf("read %s: %v (nothing there: %v)", path, err, secret == nil)
+	}
+	for k, v := range want {
+		if secret.Data[k] != v {
+			t.Errorf("Vault %s: %s = %v, want %v", path, k, secret.Data[k], v)
+		}
+	}
+}
+
+// A property line of `--diff` output, e.g. `      ~ iamServerIdHeaderValue: "a" => "b"`.
+var diffLine = regexp.MustCompile(`(?m)^\s*(?:\+-|-\+|[-+~])\s*([A-Za-z_][A-Za-z0-9_]*):(?:\s|$)`)
+
+// diffedProperties lists the properties that preview --diff output shows as changed.
+func diffedProperties(out string) []string {
+	var props []string
+	for _, m := range diffLine.FindAllStringSubmatch(out, -1) {
+		if !slices.Contains(props, m[1]) {
+			props = append(props, m[1])
+		}
+	}
+	slices.Sort(props)
+	return props
+}
