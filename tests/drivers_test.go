@@ -170,6 +170,10 @@ type cliDriver struct {
 	set   stackConfig // config set so far
 }
 
+// verbose makes the CLI and the provider log everything they can (gRPC payloads included) to
+// stderr, which the secret scan then reads.
+var verbose = []string{"--logtostderr", "-v=9", "--logflow"}
+
 // pulumi runs `pulumi args...` on the stack, with stdin as its input, and returns its stdout.
 func (d *cliDriver) pulumi(t *testing.T, stdin string, args ...string) string {
 	t.Helper()
@@ -177,7 +181,7 @@ func (d *cliDriver) pulumi(t *testing.T, stdin string, args ...string) string {
 		d.set = stackConfig{}
 		d.env.run(t, d.env.command(d.dir, "pulumi", "stack", "init", d.stack, "--non-interactive"))
 	}
-	cmd := d.env.command(d.dir, "pulumi", append(args, "--stack", d.stack, "--non-interactive")...)
+	cmd := d.env.command(d.dir, "pulumi", append(append(args, verbose...), "--stack", d.stack, "--non-interactive")...)
 	cmd.Env = append(cmd.Env, "PULUMI_DEBUG_COMMANDS=true") // enables --event-log, as the Automation API does
 	cmd.Stdin = strings.NewReader(stdin)
 	return d.env.run(t, cmd)
