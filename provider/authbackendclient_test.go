@@ -340,3 +340,20 @@ func TestUnknownBackendShowsAsReplaceInPreview(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, p.UpdateReplace, changed(resp)["backend"])
 }
+
+// TestEveryVaultKeyHasAProperty guards the table against a Vault that grows a key: every key the
+// real server returns for config/client must map to a property.
+func TestEveryVaultKeyHasAProperty(t *testing.T) {
+	backend := vault.EnableAWSAuth(t)
+	_, err := vault.Client.Logical().Write("auth/"+backend+"/config/client", map[string]any{"access_key": "AKIAGUARD", "secret_key": "guard"})
+	require.NoError(t, err)
+	known := map[string]bool{}
+	for _, f := range clientFields {
+		known[f.vaultKey] = true
+	}
+	got := inVault(t, backend)
+	require.NotEmpty(t, got)
+	for key := range got {
+		assert.True(t, known[key], "Vault returns %q, which no property manages: add a row to clientFields", key)
+	}
+}

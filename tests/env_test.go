@@ -276,6 +276,10 @@ var pythonCache = cached(func() (string, error) {
 		if err := copyDir(filepath.Join(repoRoot, "sdk", "python"), sdk); err != nil {
 			return err
 		}
+		python := filepath.Join(venv, "bin", "python")
+		if err := runIn(dir, python, "-m", "compileall", "-q", filepath.Join(sdk, "pulumi_vaultawsauth")); err != nil {
+			return err
+		}
 		return runIn(dir, filepath.Join(venv, "bin", "pip"), "install", "--quiet", "--disable-pip-version-check",
 			"pulumi=="+pythonPulumiVersion, sdk)
 	})
