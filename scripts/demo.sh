@@ -71,7 +71,7 @@ cd "$work/project"
 pulumi stack init demo
 pulumi config set vaultawsauth:address "$addr"
 printf %s "$token" | pulumi config set --secret vaultawsauth:token
-pulumi config set accessKey AKIAIOSFODNN7EXAMPLE
+printf %s AKIAIOSFODNN7EXAMPLE | pulumi config set --secret accessKey
 printf %s 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' | pulumi config set --secret secretKey
 pulumi config
 

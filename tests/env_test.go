@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -46,21 +45,14 @@ func TestMain(m *testing.M) {
 // setup finds the tools `make tools` builds, builds the provider plugin and puts both on PATH,
 // which every CLI, node and python process the tests start inherits.
 func setup() error {
-	dir, err := os.Getwd()
-	if err != nil {
+	var err error
+	if repoRoot, err = vaulttest.RepoRoot(); err != nil {
 		return err
 	}
-	for !exists(filepath.Join(dir, "tools", "vault", "go.mod")) {
-		if filepath.Dir(dir) == dir {
-			return errors.New("cannot find the repository root (no tools/vault/go.mod above the working directory)")
-		}
-		dir = filepath.Dir(dir)
-	}
-	repoRoot = dir
 	tools := filepath.Join(repoRoot, ".tools")
 	for _, tool := range []string{"vault", "pulumi", "pulumi-language-yaml"} {
-		if !exists(filepath.Join(tools, tool)) {
-			return fmt.Errorf("%s is missing: run `make tools` first", filepath.Join(tools, tool))
+		if _, err := vaulttest.Tool(tool); err != nil {
+			return err
 		}
 	}
 	cacheDir = filepath.Join(tools, "e2e-cache")
