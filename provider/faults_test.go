@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -130,4 +131,28 @@ func TestStandbyThatCannotReachTheActiveNodeIsRetriedThenReported(t *testing.T) 
 
 	h.create(map[string]any{"backend": backend, "roleArn": "arn:aws:iam::1:role/after-failover"})
 	assert.Equal(t, "arn:aws:iam::1:role/after-failover", inVault(t, backend)["role_arn"], "redirects are retried at the configured address, not followed")
+}
+
+func TestVaultNotListeningDuringPreviewOfAGatedProperty(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	down := "http://" + l.Addr().String()
+	require.NoError(t, l.Close())
+	h := newHarness(t, map[string]any{"address": down, "maxRetries": 0})
+	_, err = h.server.Create(h.createRequest(map[string]any{"backend": "aws", "useStsRegionFromClient": true}, true))
+	require.Error(t, err, "the version check needs Vault, so the preview says it cannot reach it")
+	assert.Contains(t, err.Error(), "cannot read Vault's version from sys/seal-status")
+}
+
+func TestRevokedTokenNamesThePath(t *testing.T) {
+	backend := vault.EnableAWSAuth(t)
+	token := vault.TokenWithPolicy(t, `path "auth/`+backend+`/config/client" { capabilities = ["create", "read", "update", "delete"] }`)
+	h := newHarnessWith(t, map[string]any{"address": vault.Addr, "token": token})
+	id, state := h.create(map[string]any{"backend": backend})
+	require.NoError(t, vault.Client.Auth().Token().RevokeOrphan(token))
+
+	_, err := h.read(id, state, property.Map{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `Vault denied GET auth/`+backend+`/config/client (403`)
+	assert.NotContains(t, err.Error(), token)
 }
