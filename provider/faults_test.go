@@ -46,10 +46,17 @@ func TestSealedVaultSaysSo(t *testing.T) {
 	require.NoError(t, sealed.Client.Sys().Seal())
 
 	h := newHarnessWith(t, map[string]any{"address": sealed.Addr, "token": sealed.Token, "maxRetries": 0})
-	_, err = h.server.Create(h.createRequest(map[string]any{"backend": backend}, false))
+	inputs := map[string]any{"backend": backend, "roleArn": "arn:aws:iam::1:role/unsealed"}
+	_, err = h.server.Create(h.createRequest(inputs, false))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Vault is sealed")
 	assert.NotContains(t, err.Error(), sealed.Token)
+
+	require.NoError(t, sealed.Unseal())
+	h.create(inputs)
+	secret, err := sealed.Client.Logical().Read("auth/" + backend + "/config/client")
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:iam::1:role/unsealed", secret.Data["role_arn"], "once unsealed, the next run converges")
 }
 
 func TestServerErrorsAreRetried(t *testing.T) {

@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -399,4 +400,21 @@ func tail(s string, lines int) string {
 	}
 	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(all[max(0, len(all)-lines):], "\n")
+}
+
+// Unseal unseals the server with the key the dev server printed when it started, so a test can
+// seal it, see what a sealed Vault does, and then see the next run converge.
+func (s *Server) Unseal() error {
+	logText, err := os.ReadFile(filepath.Join(s.dir, "vault.log"))
+	if err != nil {
+		return err
+	}
+	m := regexp.MustCompile(`Unseal Key: (\S+)`).FindSubmatch(logText)
+	if m == nil {
+		return errors.New("the dev server printed no unseal key")
+	}
+	if _, err := s.Client.Sys().Unseal(string(m[1])); err != nil {
+		return err
+	}
+	return s.waitActive()
 }
