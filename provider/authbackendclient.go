@@ -3,64 +3,116 @@ package provider
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	p "github.com/pulumi/pulumi-go-provider"
-	"github.com/pulumi/pulumi-go-provider/infer"
+	pschema "github.com/pulumi/pulumi/pkg/v3/codegen/schema"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
 //go:embed docs/authbackendclient.md
 var authBackendClientDoc string
 
-// AuthBackendClient manages `auth/<backend>/config/client` of an AWS auth mount.
-type AuthBackendClient struct{}
+const clientToken tokens.Type = Name + ":index:AuthBackendClient"
 
-// ClientArgs are the resource's inputs. Every Vault key has a row in clientFields; its field
-// here must be a pointer (or a slice) so "not set" is distinguishable from a zero value.
+// ClientArgs is the resource in Go: its inputs, and its state as last read from Vault plus the
+// secret key Vault never returns. Each field is a row of allClientFields, found by its `pulumi`
+// tag; pointers (and the slice) tell "not set" from a zero value.
 type ClientArgs struct {
-	Backend   *string `pulumi:"backend,optional"`
-	Namespace *string `pulumi:"namespace,optional"`
+	Backend   *string `pulumi:"backend"`
+	Namespace *string `pulumi:"namespace"`
 
-	AccessKey                *string  `pulumi:"accessKey,optional" provider:"secret"`
-	SecretKey                *string  `pulumi:"secretKey,optional" provider:"secret"`
-	EC2Endpoint              *string  `pulumi:"ec2Endpoint,optional"`
-	IAMEndpoint              *string  `pulumi:"iamEndpoint,optional"`
-	STSEndpoint              *string  `pulumi:"stsEndpoint,optional"`
-	STSRegion                *string  `pulumi:"stsRegion,optional"`
-	UseSTSRegionFromClient   *bool    `pulumi:"useStsRegionFromClient,optional"`
-	IAMServerIDHeaderValue   *string  `pulumi:"iamServerIdHeaderValue,optional"`
-	AllowedSTSHeaderValues   []string `pulumi:"allowedStsHeaderValues,optional"`
-	MaxRetries               *int     `pulumi:"maxRetries,optional"`
-	RoleARN                  *string  `pulumi:"roleArn,optional"`
-	IdentityTokenAudience    *string  `pulumi:"identityTokenAudience,optional"`
-	IdentityTokenTTL         *int     `pulumi:"identityTokenTtl,optional"`
-	RotationPeriod           *int     `pulumi:"rotationPeriod,optional"`
-	RotationSchedule         *string  `pulumi:"rotationSchedule,optional"`
-	RotationWindow           *int     `pulumi:"rotationWindow,optional"`
-	DisableAutomatedRotation *bool    `pulumi:"disableAutomatedRotation,optional"`
-}
-
-// ClientState is what Vault holds, as last read, plus the secret key Vault never returns.
-type ClientState struct {
-	ClientArgs
+	AccessKey                *string  `pulumi:"accessKey"`
+	SecretKey                *string  `pulumi:"secretKey"`
+	EC2Endpoint              *string  `pulumi:"ec2Endpoint"`
+	IAMEndpoint              *string  `pulumi:"iamEndpoint"`
+	STSEndpoint              *string  `pulumi:"stsEndpoint"`
+	STSRegion                *string  `pulumi:"stsRegion"`
+	UseSTSRegionFromClient   *bool    `pulumi:"useStsRegionFromClient"`
+	IAMServerIDHeaderValue   *string  `pulumi:"iamServerIdHeaderValue"`
+	AllowedSTSHeaderValues   []string `pulumi:"allowedStsHeaderValues"`
+	MaxRetries               *int     `pulumi:"maxRetries"`
+	RoleARN                  *string  `pulumi:"roleArn"`
+	IdentityTokenAudience    *string  `pulumi:"identityTokenAudience"`
+	IdentityTokenTTL         *int     `pulumi:"identityTokenTtl"`
+	RotationPeriod           *int     `pulumi:"rotationPeriod"`
+	RotationSchedule         *string  `pulumi:"rotationSchedule"`
+	RotationWindow           *int     `pulumi:"rotationWindow"`
+	DisableAutomatedRotation *bool    `pulumi:"disableAutomatedRotation"`
 }
 
 const defaultBackend = "aws"
 
-func (r *AuthBackendClient) Annotate(a infer.Annotator) {
-	a.SetToken("index", "AuthBackendClient")
-	a.Describe(r, authBackendClientDoc)
+// clientProvider serves AuthBackendClient straight from the property table; the infer provider
+// built in New delegates this token to it. It does not use infer's typed layer, whose
+// reflection-based codec cost more CPU per call than the Vault request it wraps.
+func clientProvider() p.Provider {
+	return p.Provider{GetSchema: clientSchema, Check: checkClient, Diff: diffClient,
+		Create: createClient, Read: readClient, Update: updateClient, Delete: deleteClient}
 }
 
-func (args *ClientArgs) Annotate(a infer.Annotator) {
-	a.Describe(&args.Backend, "Path of the AWS auth mount, without `auth/`; nested paths such as `team/aws` work. "+
-		"Leading and trailing slashes are trimmed. Changing it replaces the resource.")
-	a.SetDefault(&args.Backend, defaultBackend)
-	a.Describe(&args.Namespace, "Vault Enterprise namespace of the mount, relative to the provider's `namespace`. "+
-		"Changing it replaces the resource. Community Edition has no namespaces, so setting it there fails.")
-	for _, f := range clientFields {
-		a.Describe(f.slot(args).Addr().Interface(), f.doc)
+func clientSchema(context.Context, p.GetSchemaRequest) (p.GetSchemaResponse, error) {
+	properties := map[string]pschema.PropertySpec{}
+	for _, f := range allClientFields {
+		properties[f.property] = f.schema()
 	}
+	backend := properties["backend"]
+	backend.Default = defaultBackend
+	properties["backend"] = backend
+	spec := pschema.PackageSpec{Name: Name, Resources: map[string]pschema.ResourceSpec{string(clientToken): {
+		ObjectTypeSpec:  pschema.ObjectTypeSpec{Description: authBackendClientDoc, Properties: properties},
+		InputProperties: properties,
+	}}}
+	schema, err := json.Marshal(spec)
+	return p.GetSchemaResponse{Schema: string(schema)}, err
+}
+
+// decodeClient reads a property map of the engine into ClientArgs. Values that are or hold
+// unknowns are left unset (callers that must tell them apart look at the map); values of the
+// wrong type, and properties the resource does not have, are failures.
+func decodeClient(m property.Map) (ClientArgs, []p.CheckFailure) {
+	var args ClientArgs
+	var failures []p.CheckFailure
+	for name := range m.Keys() {
+		if !strings.HasPrefix(name, "__") && !slices.ContainsFunc(allClientFields, func(f field) bool { return f.property == name }) {
+			failures = append(failures, failure(name, "%s is not a property of AuthBackendClient; check its spelling", name)...)
+		}
+	}
+	for _, f := range allClientFields {
+		v := m.Get(f.property)
+		if v.IsNull() || v.HasComputed() {
+			continue
+		}
+		value, err := f.fromProgram(v)
+		if err != nil {
+			failures = append(failures, p.CheckFailure{Property: f.property, Reason: err.Error()})
+			continue
+		}
+		f.set(&args, value)
+	}
+	return args, failures
+}
+
+// encodeClient is args as the engine's property map. Secret properties are always secret, and
+// so is any value the program made secret (secretIn), so a secret never leaves as plaintext.
+func encodeClient(args *ClientArgs, secretIn property.Map) property.Map {
+	out := map[string]property.Value{}
+	for _, f := range allClientFields {
+		if v := f.get(args); v != nil {
+			out[f.property] = f.toProgram(v).WithSecret(f.secret || secretIn.Get(f.property).Secret())
+		}
+	}
+	return property.NewMap(out)
+}
+
+// decoded is decodeClient of a map the engine got from this provider, which is well formed.
+func decoded(m property.Map) ClientArgs {
+	args, _ := decodeClient(m)
+	return args
 }
 
 // backend and namespace are the path parts of the config, normalised by Check.
@@ -80,106 +132,115 @@ func (args *ClientArgs) namespace() string {
 
 func (args *ClientArgs) configPath() string { return "auth/" + args.backend() + "/config/client" }
 
-func (r *AuthBackendClient) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[ClientArgs], error) {
-	args, failures, err := infer.DefaultCheck[ClientArgs](ctx, req.NewInputs)
-	if err != nil || len(failures) > 0 {
-		return infer.CheckResponse[ClientArgs]{Inputs: args, Failures: failures}, err
+func checkClient(ctx context.Context, req p.CheckRequest) (p.CheckResponse, error) {
+	args, failures := decodeClient(req.Inputs)
+	if len(failures) > 0 {
+		return p.CheckResponse{Inputs: req.Inputs, Failures: failures}, nil
+	}
+	if !req.Inputs.Get("backend").HasComputed() && args.Backend == nil {
+		args.Backend = optional(defaultBackend)
 	}
 	normalize(&args)
-	return infer.CheckResponse[ClientArgs]{Inputs: args, Failures: validateClient(&args, req.NewInputs)}, nil
+	checked := encodeClient(&args, req.Inputs)
+	for name, v := range req.Inputs.All {
+		if v.HasComputed() {
+			checked = checked.Set(name, v) // still unknown: the program's value, untouched
+		}
+	}
+	return p.CheckResponse{Inputs: checked, Failures: validateClient(&args, req.Inputs)}, nil
 }
 
-func (r *AuthBackendClient) Create(ctx context.Context, req infer.CreateRequest[ClientArgs]) (infer.CreateResponse[ClientState], error) {
-	args := req.Inputs
+func createClient(ctx context.Context, req p.CreateRequest) (p.CreateResponse, error) {
+	args := decoded(req.Properties)
 	id := clientID(args.namespace(), args.backend())
 	vault := vaultFrom(ctx)
 	if err := vault.checkServerSupports(ctx, args.namespace(), gatedFieldsSet(&args)); err != nil {
-		return infer.CreateResponse[ClientState]{}, err
+		return p.CreateResponse{}, err
 	}
 	if req.DryRun {
-		return infer.CreateResponse[ClientState]{ID: id, Output: ClientState{args}}, nil
+		return p.CreateResponse{ID: id, Properties: req.Properties}, nil
 	}
 	// A config may already exist (written by hand, or left over): write every key, credentials
 	// included, so nothing of it survives Vault's merge of absent keys.
 	state, err := writeAndReadBack(ctx, vault, &args, writeBody(nil, &args, true))
 	if err != nil {
-		return infer.CreateResponse[ClientState]{}, err
+		return p.CreateResponse{}, err
 	}
-	return infer.CreateResponse[ClientState]{ID: id, Output: state}, nil
+	return p.CreateResponse{ID: id, Properties: encodeClient(&state, req.Properties)}, nil
 }
 
-func (r *AuthBackendClient) Update(ctx context.Context, req infer.UpdateRequest[ClientArgs, ClientState]) (infer.UpdateResponse[ClientState], error) {
-	args := req.Inputs
+func updateClient(ctx context.Context, req p.UpdateRequest) (p.UpdateResponse, error) {
+	olds, args := decoded(req.State), decoded(req.Inputs)
 	vault := vaultFrom(ctx)
 	if err := vault.checkServerSupports(ctx, args.namespace(), gatedFieldsSet(&args)); err != nil {
-		return infer.UpdateResponse[ClientState]{}, err
+		return p.UpdateResponse{}, err
 	}
 	if req.DryRun {
-		return infer.UpdateResponse[ClientState]{Output: ClientState{args}}, nil
+		return p.UpdateResponse{Properties: req.Inputs}, nil
 	}
-	state, err := writeAndReadBack(ctx, vault, &args, writeBody(&req.State.ClientArgs, &args, credentialsChanged(&req.State.ClientArgs, &args)))
+	state, err := writeAndReadBack(ctx, vault, &args, writeBody(&olds, &args, credentialsChanged(&olds, &args)))
 	if err != nil {
-		return infer.UpdateResponse[ClientState]{}, err
+		return p.UpdateResponse{}, err
 	}
-	return infer.UpdateResponse[ClientState]{Output: state}, nil
+	return p.UpdateResponse{Properties: encodeClient(&state, req.Inputs)}, nil
 }
 
-func (r *AuthBackendClient) Read(ctx context.Context, req infer.ReadRequest[ClientArgs, ClientState]) (infer.ReadResponse[ClientArgs, ClientState], error) {
+func readClient(ctx context.Context, req p.ReadRequest) (p.ReadResponse, error) {
 	namespace, backend, err := parseClientID(req.ID)
 	if err != nil {
-		return infer.ReadResponse[ClientArgs, ClientState]{}, err
+		return p.ReadResponse{}, err
 	}
-	importing := req.State.Backend == nil
-	prior := req.State.ClientArgs
+	prior := decoded(req.Properties)
+	importing := prior.Backend == nil
 	prior.Backend, prior.Namespace = &backend, optional(namespace)
 
 	vault := vaultFrom(ctx)
 	if err := vault.checkServerSupports(ctx, namespace, nil); err != nil {
-		return infer.ReadResponse[ClientArgs, ClientState]{}, err
+		return p.ReadResponse{}, err
 	}
 	data, err := vault.read(ctx, namespace, prior.configPath())
 	if err != nil {
-		return infer.ReadResponse[ClientArgs, ClientState]{}, err
+		return p.ReadResponse{}, err
 	}
 	if data == nil {
 		if importing {
-			return infer.ReadResponse[ClientArgs, ClientState]{}, fmt.Errorf(
+			return p.ReadResponse{}, fmt.Errorf(
 				"cannot import %q: Vault has no AWS auth client config there (is the mount path right, and is it configured?)", req.ID)
 		}
 		// Gone from Vault: an empty ID tells the engine, and the next `up` creates it again.
-		return infer.ReadResponse[ClientArgs, ClientState]{}, nil
+		return p.ReadResponse{}, nil
 	}
 	state, err := stateFromVault(data, &prior)
 	if err != nil {
-		return infer.ReadResponse[ClientArgs, ClientState]{}, err
+		return p.ReadResponse{}, err
 	}
-	inputs := req.Inputs
+	inputs := decoded(req.Inputs)
 	inputs.Backend, inputs.Namespace = prior.Backend, prior.Namespace
-	inputsFollowVault(&inputs, &state.ClientArgs)
-	return infer.ReadResponse[ClientArgs, ClientState]{ID: req.ID, Inputs: inputs, State: state}, nil
+	inputsFollowVault(&inputs, &state)
+	return p.ReadResponse{ID: req.ID, Properties: encodeClient(&state, req.Properties), Inputs: encodeClient(&inputs, req.Inputs)}, nil
 }
 
-func (r *AuthBackendClient) Delete(ctx context.Context, req infer.DeleteRequest[ClientState]) (infer.DeleteResponse, error) {
-	state := req.State.ClientArgs
-	return infer.DeleteResponse{}, vaultFrom(ctx).delete(ctx, state.namespace(), state.configPath())
+func deleteClient(ctx context.Context, req p.DeleteRequest) error {
+	state := decoded(req.Properties)
+	return vaultFrom(ctx).delete(ctx, state.namespace(), state.configPath())
 }
 
-func (r *AuthBackendClient) Diff(ctx context.Context, req infer.DiffRequest[ClientArgs, ClientState]) (infer.DiffResponse, error) {
-	olds, news := &req.State.ClientArgs, &req.Inputs
-	unknown := unknownInputs(ctx)
+func diffClient(ctx context.Context, req p.DiffRequest) (p.DiffResponse, error) {
+	olds, news := decoded(req.State), decoded(req.Inputs)
+	unknown := func(property string) bool { return req.Inputs.Get(property).HasComputed() }
 	diff := map[string]p.PropertyDiff{}
-	if unknown["backend"] || olds.backend() != news.backend() {
+	if unknown("backend") || olds.backend() != news.backend() {
 		diff["backend"] = p.PropertyDiff{Kind: p.UpdateReplace, InputDiff: true}
 	}
-	if unknown["namespace"] || olds.namespace() != news.namespace() {
+	if unknown("namespace") || olds.namespace() != news.namespace() {
 		diff["namespace"] = p.PropertyDiff{Kind: p.UpdateReplace, InputDiff: true}
 	}
 	for _, f := range clientFields {
-		if unknown[f.property] || !f.equal(f.effective(olds), f.effective(news)) {
+		if unknown(f.property) || !f.equal(f.effective(&olds), f.effective(&news)) {
 			diff[f.property] = p.PropertyDiff{Kind: p.Update, InputDiff: true}
 		}
 	}
-	return infer.DiffResponse{HasChanges: len(diff) > 0, DetailedDiff: diff}, nil
+	return p.DiffResponse{HasChanges: len(diff) > 0, DetailedDiff: diff}, nil
 }
 
 // writeBody is the request body that makes Vault hold args: every key, cleared ones as Vault's
@@ -219,35 +280,35 @@ func credentialsChanged(olds, news *ClientArgs) bool {
 }
 
 // writeAndReadBack writes body and returns what Vault then holds.
-func writeAndReadBack(ctx context.Context, vault *vaultClient, args *ClientArgs, body map[string]any) (ClientState, error) {
+func writeAndReadBack(ctx context.Context, vault *vaultClient, args *ClientArgs, body map[string]any) (ClientArgs, error) {
 	if err := vault.write(ctx, args.namespace(), args.configPath(), body); err != nil {
-		return ClientState{}, err
+		return ClientArgs{}, err
 	}
 	data, err := vault.read(ctx, args.namespace(), args.configPath())
 	if err != nil {
-		return ClientState{}, err
+		return ClientArgs{}, err
 	}
 	if data == nil {
-		return ClientState{}, fmt.Errorf("Vault accepted the write to %q but returns nothing there; was the mount disabled meanwhile?", args.configPath())
+		return ClientArgs{}, fmt.Errorf("Vault accepted the write to %q but returns nothing there; was the mount disabled meanwhile?", args.configPath())
 	}
 	return stateFromVault(data, args)
 }
 
 // stateFromVault turns Vault's response into state. Write-only keys keep prior's value; keys the
 // server does not return (an older Vault) keep prior's value too.
-func stateFromVault(data map[string]any, prior *ClientArgs) (ClientState, error) {
-	state := ClientState{ClientArgs{Backend: prior.Backend, Namespace: prior.Namespace}}
+func stateFromVault(data map[string]any, prior *ClientArgs) (ClientArgs, error) {
+	state := ClientArgs{Backend: prior.Backend, Namespace: prior.Namespace}
 	for _, f := range clientFields {
 		raw, returned := data[f.vaultKey]
 		if f.writeOnly || !returned {
-			f.set(&state.ClientArgs, f.get(prior))
+			f.set(&state, f.get(prior))
 			continue
 		}
 		value, err := f.fromVault(raw)
 		if err != nil {
-			return ClientState{}, err
+			return ClientArgs{}, err
 		}
-		f.set(&state.ClientArgs, value)
+		f.set(&state, value)
 	}
 	return state, nil
 }

@@ -3,10 +3,14 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"reflect"
 	"slices"
 	"strings"
+
+	pschema "github.com/pulumi/pulumi/pkg/v3/codegen/schema"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
 // kind says how a property is represented in Pulumi and in Vault's `config/client` body.
@@ -79,6 +83,17 @@ var clientFields = []field{
 	{property: "disableAutomatedRotation", vaultKey: "disable_automated_rotation", kind: kindBool, cleared: false, minVersion: "1.19.0", enterprise: true,
 		doc: "Pause automated rotation of the root credential. Needs Vault Enterprise 1.19 or later."},
 }
+
+// pathFields are the properties that say where the config is; they are not Vault keys.
+var pathFields = []field{
+	{property: "backend", kind: kindString, doc: "Path of the AWS auth mount, without `auth/`; nested paths such as `team/aws` work. " +
+		"Leading and trailing slashes are trimmed. Changing it replaces the resource."},
+	{property: "namespace", kind: kindString, doc: "Vault Enterprise namespace of the mount, relative to the provider's `namespace`. " +
+		"Changing it replaces the resource. Community Edition has no namespaces, so setting it there fails."},
+}
+
+// allClientFields are every property of the resource, in schema order.
+var allClientFields = append(slices.Clone(pathFields), clientFields...)
 
 // gated says whether setting the field needs a server check before writing.
 func (f field) gated() bool { return f.minVersion != "" || f.enterprise }
@@ -186,6 +201,77 @@ func (f field) fromVault(raw any) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("Vault returned %T for %s", raw, f.vaultKey)
+}
+
+// fromProgram converts a known, non-null value of a program to the property's Go type; a value
+// of the wrong type is an error that says which type is expected.
+func (f field) fromProgram(v property.Value) (any, error) {
+	switch f.kind {
+	case kindString:
+		if v.IsString() {
+			return v.AsString(), nil
+		}
+	case kindBool:
+		if v.IsBool() {
+			return v.AsBool(), nil
+		}
+	case kindInt, kindSeconds:
+		if v.IsNumber() {
+			if n := v.AsNumber(); n == math.Trunc(n) && math.Abs(n) <= math.MaxInt32 {
+				return int(n), nil
+			}
+		}
+	case kindHeaderList:
+		if v.IsArray() {
+			names := make([]string, 0, v.AsArray().Len())
+			for _, item := range v.AsArray().All {
+				if !item.IsString() {
+					return nil, fmt.Errorf("%s must be a list of strings", f.property)
+				}
+				names = append(names, item.AsString())
+			}
+			return names, nil
+		}
+	}
+	return nil, fmt.Errorf("%s must be %s", f.property, f.kindName())
+}
+
+// toProgram is the property value of v, a value get returned.
+func (f field) toProgram(v any) property.Value {
+	switch f.kind {
+	case kindBool:
+		return property.New(v.(bool))
+	case kindInt, kindSeconds:
+		return property.New(float64(v.(int)))
+	case kindHeaderList:
+		items := []property.Value{}
+		for _, name := range v.([]string) {
+			items = append(items, property.New(name))
+		}
+		return property.New(property.NewArray(items))
+	}
+	return property.New(v.(string))
+}
+
+func (f field) kindName() string {
+	return map[kind]string{kindString: "a string", kindBool: "true or false", kindInt: "a whole number",
+		kindSeconds: "a whole number of seconds", kindHeaderList: "a list of strings"}[f.kind]
+}
+
+// schema is the property's entry in the package schema.
+func (f field) schema() pschema.PropertySpec {
+	spec := pschema.PropertySpec{Description: f.doc, Secret: f.secret}
+	switch f.kind {
+	case kindString:
+		spec.Type = "string"
+	case kindBool:
+		spec.Type = "boolean"
+	case kindInt, kindSeconds:
+		spec.Type = "integer"
+	case kindHeaderList:
+		spec.Type, spec.Items = "array", &pschema.TypeSpec{Type: "string"}
+	}
+	return spec
 }
 
 // intFromJSON converts a number of a Vault response (a json.Number) to int.

@@ -8,7 +8,6 @@ import (
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
 	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/stretchr/testify/require"
 
@@ -19,8 +18,6 @@ import (
 var vault *vaulttest.Server
 
 func TestMain(m *testing.M) { vaulttest.RunMain(m, &vault) }
-
-const clientToken tokens.Type = "vaultawsauth:index:AuthBackendClient"
 
 // harness drives the provider in-process, the way the engine does, against the dev server.
 type harness struct {

@@ -44,7 +44,8 @@ func New() (p.Provider, error) {
 		// Config types live in this Go package too; keep them in the SDKs' top-level module.
 		WithModuleMap(map[tokens.ModuleName]tokens.ModuleName{"provider": "index"}).
 		WithConfig(infer.Config(&Config{})).
-		WithResources(infer.Resource(&AuthBackendClient{}), infer.Resource(&AuthBackend{})).
+		WithResources(infer.Resource(&AuthBackend{})).
+		WithWrapped(clientProvider()).
 		Build()
 	if err != nil {
 		return p.Provider{}, err

@@ -4,10 +4,9 @@ import (
 	"context"
 
 	p "github.com/pulumi/pulumi-go-provider"
-	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
-// withEngineSeams mends three places where pulumi-go-provider v1.5.0's typed layer cannot do
+// withEngineSeams mends two places where pulumi-go-provider v1.5.0's typed layer cannot do
 // what the engine needs. Each has a regression test named after it.
 func withEngineSeams(inner p.Provider) p.Provider {
 	outer := inner
@@ -36,15 +35,6 @@ func withEngineSeams(inner p.Provider) p.Provider {
 		}
 		return inner.Diff(context.WithValue(ctx, unknownInputsKey{}, unknown), req)
 	}
-
-	// 3. v1.5.0 does not mark secrets on what Read returns, so an import would store the access
-	// key in plaintext (fixed upstream in #582/#583).
-	outer.Read = func(ctx context.Context, req p.ReadRequest) (p.ReadResponse, error) {
-		resp, err := inner.Read(ctx, req)
-		resp.Properties = markSecrets(resp.Properties)
-		resp.Inputs = markSecrets(resp.Inputs)
-		return resp, err
-	}
 	return outer
 }
 
@@ -66,13 +56,4 @@ type unknownInputsKey struct{}
 func unknownInputs(ctx context.Context) map[string]bool {
 	unknown, _ := ctx.Value(unknownInputsKey{}).(map[string]bool)
 	return unknown
-}
-
-func markSecrets(m property.Map) property.Map {
-	for _, f := range clientFields {
-		if v, ok := m.GetOk(f.property); ok && f.secret && !v.IsNull() {
-			m = m.Set(f.property, v.WithSecret(true))
-		}
-	}
-	return m
 }

@@ -146,3 +146,19 @@ func FuzzCheck(f *testing.F) {
 		_ = validateClient(&args, property.Map{})
 	})
 }
+
+func TestCheckAcceptsAHeaderListWithAnUnknownElement(t *testing.T) {
+	h := newHarness(t, nil)
+	inputs := props(map[string]any{}).Set("allowedStsHeaderValues",
+		property.New(property.NewArray([]property.Value{property.New("x-a"), property.New(property.Computed)})))
+	resp := h.check(inputs)
+	assert.Empty(t, resp.Failures)
+	assert.True(t, resp.Inputs.Get("allowedStsHeaderValues").HasComputed(), "the list stays as the program gave it")
+}
+
+func TestCheckRejectsUnknownProperties(t *testing.T) {
+	resp := newHarness(t, nil).check(props(map[string]any{"stsRegon": "eu-west-1"}))
+	require.NotEmpty(t, resp.Failures)
+	assert.Equal(t, "stsRegon", resp.Failures[0].Property)
+	assert.Contains(t, resp.Failures[0].Reason, "not a property of AuthBackendClient")
+}
