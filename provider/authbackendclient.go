@@ -308,7 +308,9 @@ func stateFromVault(data map[string]any, prior *ClientArgs) (ClientArgs, error) 
 		if err != nil {
 			return ClientArgs{}, err
 		}
-		f.set(&state, value)
+		if !f.equal(value, f.cleared) { // Vault's "unset" stays unset: less state to store
+			f.set(&state, value)
+		}
 	}
 	return state, nil
 }

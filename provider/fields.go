@@ -30,8 +30,8 @@ type field struct {
 	property string // Pulumi property name: the `pulumi` tag of the ClientArgs field
 	vaultKey string
 	kind     kind
-	// cleared is what Vault holds when the key is unset: sent to clear a removed property, and
-	// treated as equal to "not set" when diffing.
+	// cleared is what Vault holds when the key is unset: sent to clear a removed property,
+	// treated as equal to "not set" when diffing, and left out of state.
 	cleared any
 	// minVersion is the oldest Vault that knows the key; an older server ignores unknown keys
 	// silently, so setting it there must fail instead.

@@ -63,10 +63,12 @@ func TestCheckRejectsBadInputAtPreview(t *testing.T) {
 		{"whitespace-only accessKey", map[string]any{"accessKey": "\t"}, "accessKey", "whitespace"},
 		{"unclosed IPv6 host in stsEndpoint", with(sts, "stsEndpoint", "https://[::1"), "stsEndpoint", "absolute http(s) URL"},
 		{"stsEndpoint with path but no host", with(sts, "stsEndpoint", "http:///sts"), "stsEndpoint", "absolute http(s) URL"},
-		{"wrong type for allowedStsHeaderValues", map[string]any{"allowedStsHeaderValues": "x-a"}, "allowedStsHeaderValues", ""},
-		{"wrong type for roleArn", map[string]any{"roleArn": 5}, "roleArn", ""},
-		{"wrong type for maxRetries", map[string]any{"maxRetries": "three"}, "maxRetries", ""},
-		{"wrong type for useStsRegionFromClient", map[string]any{"useStsRegionFromClient": "yes"}, "useStsRegionFromClient", ""},
+		{"wrong type for allowedStsHeaderValues", map[string]any{"allowedStsHeaderValues": "x-a"}, "allowedStsHeaderValues", "a list of strings"},
+		{"wrong type for roleArn", map[string]any{"roleArn": 5}, "roleArn", "a string"},
+		{"wrong type for maxRetries", map[string]any{"maxRetries": "three"}, "maxRetries", "a whole number"},
+		{"fractional maxRetries", map[string]any{"maxRetries": 1.5}, "maxRetries", "a whole number"},
+		{"list of numbers for allowedStsHeaderValues", map[string]any{"allowedStsHeaderValues": []any{1}}, "allowedStsHeaderValues", "list of strings"},
+		{"wrong type for useStsRegionFromClient", map[string]any{"useStsRegionFromClient": "yes"}, "useStsRegionFromClient", "true or false"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

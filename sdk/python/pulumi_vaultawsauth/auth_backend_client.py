@@ -361,7 +361,9 @@ class AuthBackendClient(pulumi.CustomResource):
         Manages the client configuration of a Vault AWS auth mount (`auth/<backend>/config/client`):
         the AWS credentials or role Vault uses to verify logins, and the AWS endpoints it calls.
 
-        Removing a property from the program clears it in Vault. `accessKey` and `secretKey` are secret
+        Removing a property from the program clears it in Vault. Outputs are what Vault holds, except
+        that a key at Vault's default (empty, `false`, `-1` for `maxRetries`, `0` for durations) is left
+        unset. `accessKey` and `secretKey` are secret
         everywhere and are written only when one of them changes, so an unrelated change never
         overwrites keys rotated outside Pulumi. Properties that need a newer Vault, or Vault
         Enterprise, fail before anything is written when the server cannot honour them.
@@ -410,7 +412,9 @@ class AuthBackendClient(pulumi.CustomResource):
         Manages the client configuration of a Vault AWS auth mount (`auth/<backend>/config/client`):
         the AWS credentials or role Vault uses to verify logins, and the AWS endpoints it calls.
 
-        Removing a property from the program clears it in Vault. `accessKey` and `secretKey` are secret
+        Removing a property from the program clears it in Vault. Outputs are what Vault holds, except
+        that a key at Vault's default (empty, `false`, `-1` for `maxRetries`, `0` for durations) is left
+        unset. `accessKey` and `secretKey` are secret
         everywhere and are written only when one of them changes, so an unrelated change never
         overwrites keys rotated outside Pulumi. Properties that need a newer Vault, or Vault
         Enterprise, fail before anything is written when the server cannot honour them.
