@@ -190,7 +190,10 @@ type stateResource struct {
 	Outputs map[string]any `json:"outputs"`
 }
 
-const clientType = "vaultawsauth:index:AuthBackendClient"
+const (
+	clientType  = "vaultawsauth:index:AuthBackendClient"
+	backendType = "vaultawsauth:index:AuthBackend"
+)
 
 // resourceOfType returns the one resource of the given type in a state or deployment.
 func resourceOfType(t *testing.T, resources []stateResource, typ string) stateResource {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/vault/api"
+
 	"github.com/vaultawsauth/pulumi-vaultawsauth/examples/go/awsauth"
 )
 
@@ -54,7 +56,7 @@ func TestYAMLExample(t *testing.T) {
 }
 
 // testExample takes an example through its life: create, no-op, in-place update, drift found by
-// refresh, destroy. After each step no secret may show in the state or the CLI's output.
+// refresh, destroy, then import of a mount and config made outside Pulumi. After each step no secret may show in the state or the CLI's output.
 func testExample(t *testing.T, env *stackEnv, d driver) {
 	mount := "example-" + randomHex(4)
 	configPath := "auth/" + mount + "/config/client"
@@ -131,6 +133,53 @@ func testExample(t *testing.T, env *stackEnv, d driver) {
 	}
 	if _, ok := mounts[mount+"/"]; ok {
 		t.Errorf("auth/%s is still mounted after destroy", mount)
+	}
+	noLeaks()
+
+	if imp, ok := d.(importer); ok {
+		testImportAdoptsExistingObjects(t, env, imp, cfg, accessKey, secretKey, noLeaks)
+	}
+}
+
+// testImportAdoptsExistingObjects runs `pulumi import` of a mount and client config made outside
+// Pulumi into the example's stack, under the example's resource names: the program then matches
+// them but for secretKey, which Vault never returns.
+func testImportAdoptsExistingObjects(t *testing.T, env *stackEnv, d importer, cfg stackConfig, accessKey, secretKey string, noLeaks func()) {
+	t.Log("import adopts a mount and client config made outside Pulumi")
+	adopted := "adopted-" + randomHex(4)
+	adoptedConfig := "auth/" + adopted + "/config/client"
+	if err := vault.Client.Sys().EnableAuthWithOptions(adopted, &api.EnableAuthOptions{Type: "aws", Description: "AWS auth method, managed by Pulumi"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = vault.Client.Sys().DisableAuth(adopted) }) // only if the test failed half-way
+	if _, err := vault.Client.Logical().Write(adoptedConfig, map[string]any{
+		"access_key": accessKey, "secret_key": secretKey, "iam_server_id_header_value": "login.example.org",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cfg["path"] = configValue{Value: adopted}
+	res := d.importResources(t, cfg, []importResource{
+		{Type: backendType, Name: "aws-auth", ID: "auth/" + adopted},
+		{Type: clientType, Name: "aws-auth-client", ID: adoptedConfig},
+	})
+	assertChanges(t, "import", res, map[string]int{"create": 1, "import": 2})
+	client := resourceOfType(t, env.state(t), clientType)
+	if !isSecret(client.Inputs["accessKey"]) || !isSecret(client.Outputs["accessKey"]) {
+		t.Errorf("accessKey is not secret in the state after import")
+	}
+	noLeaks()
+
+	t.Log("the program matches the import but for secretKey, which Vault never returns")
+	res = d.run(t, "preview", cfg)
+	assertChanges(t, "preview", res, map[string]int{"same": 2, "update": 1})
+	// The stack output clientId is new too: import does not run the program.
+	got := slices.DeleteFunc(diffedProperties(res.Stdout), func(name string) bool { return name == "clientId" })
+	if !slices.Equal(got, []string{"secretKey"}) {
+		t.Errorf("preview --diff after import shows changes to %v, want only [secretKey]; output:\n%s", got, res.Stdout)
+	}
+	assertChanges(t, "destroy", d.run(t, "destroy", cfg), map[string]int{"delete": 3})
+	if secret, err := vault.Client.Logical().Read(adoptedConfig); err != nil || secret != nil {
+		t.Errorf("after destroy, %s holds %v (%v)", adoptedConfig, secret, err)
 	}
 	noLeaks()
 }
