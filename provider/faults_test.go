@@ -19,16 +19,19 @@ import (
 // hangs and errors echoing request data come from a proxy in front of the real server. After each
 // fault, a healthy run converges: nothing half-written survives.
 
-func TestVaultNotListening(t *testing.T) {
+// nothingListening is the address of a port nobody listens on.
+func nothingListening(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	down := "http://" + l.Addr().String()
 	require.NoError(t, l.Close())
+	return "http://" + l.Addr().String()
+}
 
-	h := newHarness(t, map[string]any{"address": down, "maxRetries": 0})
+func TestVaultNotListening(t *testing.T) {
+	h := newHarness(t, map[string]any{"address": nothingListening(t), "maxRetries": 0})
 	backend := vault.EnableAWSAuth(t)
 	inputs := map[string]any{"backend": backend, "roleArn": "arn:aws:iam::1:role/r"}
-	_, err = h.server.Create(h.createRequest(inputs, true))
+	_, err := h.server.Create(h.createRequest(inputs, true))
 	require.NoError(t, err, "a preview that needs nothing from Vault works while it is down")
 	_, err = h.server.Create(h.createRequest(inputs, false))
 	require.Error(t, err)
@@ -141,12 +144,8 @@ func TestStandbyThatCannotReachTheActiveNodeIsRetriedThenReported(t *testing.T) 
 }
 
 func TestVaultNotListeningDuringPreviewOfAGatedProperty(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	down := "http://" + l.Addr().String()
-	require.NoError(t, l.Close())
-	h := newHarness(t, map[string]any{"address": down, "maxRetries": 0})
-	_, err = h.server.Create(h.createRequest(map[string]any{"backend": "aws", "useStsRegionFromClient": true}, true))
+	h := newHarness(t, map[string]any{"address": nothingListening(t), "maxRetries": 0})
+	_, err := h.server.Create(h.createRequest(map[string]any{"backend": "aws", "useStsRegionFromClient": true}, true))
 	require.Error(t, err, "the version check needs Vault, so the preview says it cannot reach it")
 	assert.Contains(t, err.Error(), "cannot read Vault's version from sys/seal-status")
 }
