@@ -69,16 +69,25 @@ func TestBadProviderConfigIsRejected(t *testing.T) {
 	}
 }
 
-func TestConfigChangeDoesNotReplaceResources(t *testing.T) {
+func TestNewAddressOrTokenDoesNotReplaceResources(t *testing.T) {
 	h := newHarness(t, nil)
-	olds := props(map[string]any{"address": "http://127.0.0.1:1", "token": "old"})
-	news := props(map[string]any{"address": "http://127.0.0.1:2", "token": "new", "namespace": "x"})
+	olds := props(map[string]any{"address": "http://127.0.0.1:1", "token": "old", "maxRetries": 1})
+	news := props(map[string]any{"address": "http://127.0.0.1:2", "token": "new", "maxRetries": 3})
 	resp, err := h.server.DiffConfig(p.DiffRequest{Urn: h.urn, State: olds, OldInputs: olds, Inputs: news})
 	require.NoError(t, err)
 	assert.True(t, resp.HasChanges)
 	for name, d := range resp.DetailedDiff {
 		assert.NotContains(t, []p.DiffKind{p.AddReplace, p.UpdateReplace, p.DeleteReplace}, d.Kind, name)
 	}
+}
+
+func TestNewProviderNamespaceReplacesResources(t *testing.T) {
+	h := newHarness(t, nil)
+	olds := props(map[string]any{"address": "http://127.0.0.1:1", "token": "t"})
+	news := props(map[string]any{"address": "http://127.0.0.1:1", "token": "t", "namespace": "team2"})
+	resp, err := h.server.DiffConfig(p.DiffRequest{Urn: h.urn, State: olds, OldInputs: olds, Inputs: news})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]p.DiffKind{"namespace": p.AddReplace}, changed(resp), "every resource moves to the new namespace")
 }
 
 func TestTokenLimitedToTheConfigPathIsEnough(t *testing.T) {

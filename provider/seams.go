@@ -13,11 +13,14 @@ func withEngineSeams(inner p.Provider) p.Provider {
 
 	// 1. infer replaces the provider, and with it every resource, on any config change
 	// (pulumi-go-provider#409). A new token or address is just a new way to reach the same
-	// Vault, so every config change is an in-place update.
+	// Vault, so those are in-place updates. Only a new `namespace` moves every resource (their
+	// namespaces are relative to it), so that alone still replaces them.
 	outer.DiffConfig = func(ctx context.Context, req p.DiffRequest) (p.DiffResponse, error) {
 		resp, err := inner.DiffConfig(ctx, req)
 		for name, d := range resp.DetailedDiff {
-			d.Kind = withoutReplace(d.Kind)
+			if name != "namespace" {
+				d.Kind = withoutReplace(d.Kind)
+			}
 			resp.DetailedDiff[name] = d
 		}
 		resp.DeleteBeforeReplace = false
