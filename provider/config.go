@@ -50,7 +50,7 @@ func (c *Config) Annotate(a infer.Annotator) {
 	a.Describe(&c.Address, "URL of the Vault server, e.g. `https://vault.example.com:8200`. Falls back to `VAULT_ADDR`.")
 	a.Describe(&c.Token, "Vault token. Falls back to `VAULT_TOKEN`, then to the token helper file `~/.vault-token`. "+
 		"Used as is: the provider creates no child token, so a token whose policy covers only the managed paths is enough.")
-	a.Describe(&c.Namespace, "Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.")
+	a.Describe(&c.Namespace, "Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.")
 	a.Describe(&c.SkipTLSVerify, "Do not verify Vault's TLS certificate. Insecure: use only for testing. Falls back to `VAULT_SKIP_VERIFY`.")
 	a.Describe(&c.CACertFile, "PEM file of the CA that signed Vault's certificate. Falls back to `VAULT_CACERT`.")
 	a.Describe(&c.CACertDir, "Directory of PEM CA certificates. Falls back to `VAULT_CAPATH`.")

@@ -34,7 +34,7 @@ export class Provider extends pulumi.ProviderResource {
      */
     declare public readonly caCertFile: pulumi.Output<string | undefined>;
     /**
-     * Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+     * Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
      */
     declare public readonly namespace: pulumi.Output<string | undefined>;
     /**
@@ -104,7 +104,7 @@ export interface ProviderArgs {
      */
     maxRetries?: pulumi.Input<number | undefined>;
     /**
-     * Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+     * Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
      */
     namespace?: pulumi.Input<string | undefined>;
     /**

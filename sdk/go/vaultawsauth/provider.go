@@ -20,7 +20,7 @@ type Provider struct {
 	CaCertDir pulumi.StringPtrOutput `pulumi:"caCertDir"`
 	// PEM file of the CA that signed Vault's certificate. Falls back to `VAULT_CACERT`.
 	CaCertFile pulumi.StringPtrOutput `pulumi:"caCertFile"`
-	// Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+	// Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
 	Namespace pulumi.StringPtrOutput `pulumi:"namespace"`
 	// Name to expect in Vault's certificate (SNI). Falls back to `VAULT_TLS_SERVER_NAME`.
 	TlsServerName pulumi.StringPtrOutput `pulumi:"tlsServerName"`
@@ -64,7 +64,7 @@ type providerArgs struct {
 	Headers []Header `pulumi:"headers"`
 	// How often a request that failed with a 5xx status or a connection error is retried, with backoff. Falls back to `VAULT_MAX_RETRIES`, then 2.
 	MaxRetries *int `pulumi:"maxRetries"`
-	// Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+	// Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
 	Namespace *string `pulumi:"namespace"`
 	// Do not verify Vault's TLS certificate. Insecure: use only for testing. Falls back to `VAULT_SKIP_VERIFY`.
 	SkipTlsVerify *bool `pulumi:"skipTlsVerify"`
@@ -88,7 +88,7 @@ type ProviderArgs struct {
 	Headers HeaderArrayInput
 	// How often a request that failed with a 5xx status or a connection error is retried, with backoff. Falls back to `VAULT_MAX_RETRIES`, then 2.
 	MaxRetries pulumi.IntPtrInput
-	// Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+	// Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
 	Namespace pulumi.StringPtrInput
 	// Do not verify Vault's TLS certificate. Insecure: use only for testing. Falls back to `VAULT_SKIP_VERIFY`.
 	SkipTlsVerify pulumi.BoolPtrInput
@@ -150,7 +150,7 @@ func (o ProviderOutput) CaCertFile() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.CaCertFile }).(pulumi.StringPtrOutput)
 }
 
-// Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+// Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
 func (o ProviderOutput) Namespace() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.Namespace }).(pulumi.StringPtrOutput)
 }

@@ -76,7 +76,7 @@ Object.defineProperty(exports, "maxRetries", {
 });
 
 /**
- * Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+ * Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
  */
 export declare const namespace: string | undefined;
 Object.defineProperty(exports, "namespace", {

@@ -40,7 +40,7 @@ class ProviderArgs:
         :param pulumi.Input['ClientAuthArgs'] client_auth: Client certificate for TLS client authentication. Falls back to `VAULT_CLIENT_CERT` and `VAULT_CLIENT_KEY`.
         :param pulumi.Input[Sequence[pulumi.Input['HeaderArgs']]] headers: Extra HTTP headers sent with every request to Vault.
         :param pulumi.Input[_builtins.int] max_retries: How often a request that failed with a 5xx status or a connection error is retried, with backoff. Falls back to `VAULT_MAX_RETRIES`, then 2.
-        :param pulumi.Input[_builtins.str] namespace: Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+        :param pulumi.Input[_builtins.str] namespace: Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
         :param pulumi.Input[_builtins.bool] skip_tls_verify: Do not verify Vault's TLS certificate. Insecure: use only for testing. Falls back to `VAULT_SKIP_VERIFY`.
         :param pulumi.Input[_builtins.str] tls_server_name: Name to expect in Vault's certificate (SNI). Falls back to `VAULT_TLS_SERVER_NAME`.
         :param pulumi.Input[_builtins.str] token: Vault token. Falls back to `VAULT_TOKEN`, then to the token helper file `~/.vault-token`. Used as is: the provider creates no child token, so a token whose policy covers only the managed paths is enough.
@@ -142,7 +142,7 @@ class ProviderArgs:
     @pulumi.getter
     def namespace(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+        Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
         """
         return pulumi.get(self, "namespace")
 
@@ -215,7 +215,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[Union['ClientAuthArgs', 'ClientAuthArgsDict', 'outputs.ClientAuth']] client_auth: Client certificate for TLS client authentication. Falls back to `VAULT_CLIENT_CERT` and `VAULT_CLIENT_KEY`.
         :param pulumi.Input[Sequence[pulumi.Input[Union['HeaderArgs', 'HeaderArgsDict', 'outputs.Header']]]] headers: Extra HTTP headers sent with every request to Vault.
         :param pulumi.Input[_builtins.int] max_retries: How often a request that failed with a 5xx status or a connection error is retried, with backoff. Falls back to `VAULT_MAX_RETRIES`, then 2.
-        :param pulumi.Input[_builtins.str] namespace: Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+        :param pulumi.Input[_builtins.str] namespace: Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
         :param pulumi.Input[_builtins.bool] skip_tls_verify: Do not verify Vault's TLS certificate. Insecure: use only for testing. Falls back to `VAULT_SKIP_VERIFY`.
         :param pulumi.Input[_builtins.str] tls_server_name: Name to expect in Vault's certificate (SNI). Falls back to `VAULT_TLS_SERVER_NAME`.
         :param pulumi.Input[_builtins.str] token: Vault token. Falls back to `VAULT_TOKEN`, then to the token helper file `~/.vault-token`. Used as is: the provider creates no child token, so a token whose policy covers only the managed paths is enough.
@@ -309,7 +309,7 @@ class Provider(pulumi.ProviderResource):
     @pulumi.getter
     def namespace(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+        Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
         """
         return pulumi.get(self, "namespace")
 

@@ -41,7 +41,7 @@ func GetMaxRetries(ctx *pulumi.Context) int {
 	return config.GetInt(ctx, "vaultawsauth:maxRetries")
 }
 
-// Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+// Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
 func GetNamespace(ctx *pulumi.Context) string {
 	return config.Get(ctx, "vaultawsauth:namespace")
 }

@@ -47,7 +47,7 @@ How often a request that failed with a 5xx status or a connection error is retri
 
 namespace: Optional[str]
 """
-Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
 """
 
 skipTlsVerify: Optional[bool]

@@ -66,7 +66,7 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def namespace(self) -> Optional[str]:
         """
-        Vault Enterprise namespace that every request is relative to. Falls back to `VAULT_NAMESPACE`.
+        Vault Enterprise namespace that every request is relative to; changing it replaces every resource, which moves with it. Falls back to `VAULT_NAMESPACE`.
         """
         return __config__.get('namespace')
 
