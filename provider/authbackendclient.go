@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	p "github.com/pulumi/pulumi-go-provider"
@@ -78,7 +77,7 @@ func decodeClient(m property.Map) (ClientArgs, []p.CheckFailure) {
 	var args ClientArgs
 	var failures []p.CheckFailure
 	for name := range m.Keys() {
-		if !strings.HasPrefix(name, "__") && !slices.ContainsFunc(allClientFields, func(f field) bool { return f.property == name }) {
+		if _, known := argIndex[name]; !known && !strings.HasPrefix(name, "__") {
 			failures = append(failures, failure(name, "%s is not a property of AuthBackendClient; check its spelling", name)...)
 		}
 	}
