@@ -226,28 +226,23 @@ func (c *Cluster) bootstrap() error {
 }
 
 // retry calls f until it succeeds or startTimeout passes, failing early if a
-// node has exited.
+// node has exited that was not killed on purpose.
 func (c *Cluster) retry(what string, f func() error) error {
-	deadline := time.Now().Add(startTimeout)
-	for {
-		err := f()
-		if err == nil {
-			return nil
-		}
-		for i, node := range c.nodes {
-			select {
-			case <-node.exited:
-				if !node.killed() {
-					return fmt.Errorf("%s: node %d exited (%v)", what, i, node.cmd.ProcessState)
-				}
-			default:
+	return poll(what, c.crashed, f)
+}
+
+// crashed says which node exited without Kill, or nil.
+func (c *Cluster) crashed() error {
+	for i, node := range c.nodes {
+		select {
+		case <-node.exited:
+			if !node.killed() {
+				return fmt.Errorf("node %d exited (%v)", i, node.cmd.ProcessState)
 			}
+		default:
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: not done after %v: %w", what, startTimeout, err)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
+	return nil
 }
 
 // Client is a root client for node i; shared, so do not change its token,

@@ -154,7 +154,7 @@ func start(bin string, tls bool) (*Server, error) {
 	}
 	s := &Server{Addr: scheme + "://" + listen, Token: token, CACert: caCert, cmd: cmd, dir: dir, exited: exited}
 
-	if err = waitForFile(caCert, s.exited); err == nil {
+	if err = s.waitForFile(caCert); err == nil {
 		s.Client, err = newClient(s.Addr, token, caCert)
 	}
 	if err == nil {
@@ -206,43 +206,55 @@ func stopGroup(cmd *exec.Cmd, exited <-chan struct{}, grace time.Duration) {
 	}
 }
 
-// waitForFile waits until the server has written path ("" needs no wait).
-func waitForFile(path string, exited <-chan struct{}) error {
+// poll calls f until it succeeds or startTimeout passes. It gives up early when gone (which
+// may be nil) says why the server can no longer succeed, such as its process having exited.
+func poll(what string, gone func() error, f func() error) error {
 	deadline := time.Now().Add(startTimeout)
-	for path != "" {
-		if _, err := os.Stat(path); err == nil {
+	for {
+		err := f()
+		if err == nil {
 			return nil
 		}
-		select {
-		case <-exited:
-			return errors.New("vault exited before writing its TLS files")
-		case <-time.After(100 * time.Millisecond):
+		if gone != nil {
+			if why := gone(); why != nil {
+				return fmt.Errorf("%s: %w", what, why)
+			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not written after %v", path, startTimeout)
+			return fmt.Errorf("%s: not done after %v: %w", what, startTimeout, err)
 		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return nil
+}
+
+// gone says why the server can no longer answer, or nil while it runs.
+func (s *Server) gone() error {
+	select {
+	case <-s.exited:
+		return fmt.Errorf("vault exited (%v)", s.cmd.ProcessState)
+	default:
+		return nil
+	}
+}
+
+// waitForFile waits until the server has written path ("" needs no wait).
+func (s *Server) waitForFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	return poll("waiting for "+path, s.gone, func() error { _, err := os.Stat(path); return err })
 }
 
 func (s *Server) waitActive() error {
-	deadline := time.Now().Add(startTimeout)
-	for {
+	return poll("waiting for the server to be active", s.gone, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
 		h, err := s.Client.Sys().HealthWithContext(ctx)
-		cancel()
-		if err == nil && h.Initialized && !h.Sealed && !h.Standby {
-			return nil
+		if err == nil && !(h.Initialized && !h.Sealed && !h.Standby) {
+			err = fmt.Errorf("initialized %v, sealed %v, standby %v", h.Initialized, h.Sealed, h.Standby)
 		}
-		select {
-		case <-s.exited:
-			return fmt.Errorf("vault exited before becoming ready (%v)", s.cmd.ProcessState)
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not active after %v (last health error: %v)", startTimeout, err)
-		}
-	}
+		return err
+	})
 }
 
 // Stop terminates the server (its whole process group) and removes its temp
